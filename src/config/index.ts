@@ -1,0 +1,1 @@
+export { loadConfig, type WritConfig } from './config.ts';
