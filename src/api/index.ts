@@ -1,0 +1,1 @@
+export { buildHttpServer, type HttpServerOptions } from './http-server.ts';

@@ -1,0 +1,2 @@
+export { openApp, type App } from './open-app.ts';
+export { createLogger } from './logger.ts';

@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { WritError } from '../errors/index.ts';
+import type { Logger } from 'pino';
+import type { WritConfig } from '../config/index.ts';
+import { JobQueue } from '../jobs/index.ts';
+import { Ledger, loadOrCreateSigningKey } from '../ledger/index.ts';
+import { Fingerprinter, Redactor, loadOrCreateFingerprintKey } from '../secrets/index.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { createLogger } from './logger.ts';
+
+/** Everything one Writ process holds, wired once (the composition root). */
+export interface App {
+  config: WritConfig;
+  store: Store;
+  ledger: Ledger;
+  jobs: JobQueue;
+  fingerprinter: Fingerprinter;
+  redactor: Redactor;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export async function openApp(config: WritConfig): Promise<App> {
+  // Check what exists before writing anything: a bad key or a foreign database file
+  // must fail with nothing created. Keys are made on first start, in the data directory
+  // unless configured; a configured key must already exist.
+  const signingKeyPath = config.ledger.keyFile;
+  const fingerprintKeyPath = join(config.dataDir, 'fingerprint.key');
+  const keyIsDefault = signingKeyPath === join(config.dataDir, 'ledger-key.pem');
+  if (existsSync(signingKeyPath)) loadOrCreateSigningKey(signingKeyPath, { create: false });
+  else if (!keyIsDefault) throw new WritError('WRIT_KEY_UNREADABLE', `WRIT_LEDGER_KEY_FILE ${signingKeyPath} does not exist`);
+  if (existsSync(fingerprintKeyPath)) loadOrCreateFingerprintKey(fingerprintKeyPath, { create: false });
+  const store = await openStore({ url: config.databaseUrl });
+  let signingKey: ReturnType<typeof loadOrCreateSigningKey>;
+  let fingerprinter: Fingerprinter;
+  try {
+    signingKey = loadOrCreateSigningKey(signingKeyPath, { create: true });
+    fingerprinter = new Fingerprinter(loadOrCreateFingerprintKey(fingerprintKeyPath, { create: true }));
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const redactor = new Redactor(fingerprinter);
+  const logger = createLogger(config.logLevel, redactor);
+  const ledger = new Ledger(store, {
+    origin: config.ledger.origin,
+    signer: { name: config.ledger.origin, ...signingKey },
+    redactor,
+    checkpointIntervalMs: config.ledger.checkpointIntervalMs,
+  });
+  const jobs = new JobQueue(store, {
+    leaseMs: config.jobs.leaseMs,
+    maxAttempts: config.jobs.maxAttempts,
+    backoffBaseMs: config.jobs.backoffBaseMs,
+  });
+  let closed = false;
+  return {
+    config,
+    store,
+    ledger,
+    jobs,
+    fingerprinter,
+    redactor,
+    logger,
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await ledger.close();
+      } finally {
+        await store.close();
+      }
+    },
+  };
+}

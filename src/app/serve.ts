@@ -1,0 +1,47 @@
+import type { App } from './open-app.ts';
+import { Worker } from '../jobs/index.ts';
+import { buildHttpServer } from '../api/index.ts';
+import { jobHandlers } from './job-handlers.ts';
+
+export interface RunningServer {
+  url: string;
+  worker: Worker;
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Starts HTTP and workers; `stop` drains both and signs a final checkpoint. */
+export async function startServer(app: App): Promise<RunningServer> {
+  const worker = new Worker(app.jobs, jobHandlers(app), {
+    concurrency: app.config.jobs.workers,
+    pollMs: app.config.jobs.pollMs,
+    logger: app.logger.child({ component: 'worker' }),
+    redact: (text) => app.redactor.redact(text),
+  });
+  let workersRunning = false;
+  const http = buildHttpServer(app, { workersRunning: () => workersRunning });
+  const url = await http.listen({ host: app.config.http.host, port: app.config.http.port });
+  if (app.config.jobs.workers > 0) {
+    worker.start();
+    workersRunning = true;
+  }
+  const interval = Math.max(app.config.ledger.checkpointIntervalMs, 250);
+  const checkpointTimer = setInterval(() => {
+    app.ledger.checkpoint().catch((error: unknown) => app.logger.warn({ err: error }, 'checkpoint failed'));
+  }, interval);
+  checkpointTimer.unref();
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    worker,
+    stop(graceMs = 10_000) {
+      stopping ??= (async () => {
+        clearInterval(checkpointTimer);
+        await http.close();
+        workersRunning = false;
+        await worker.stop(graceMs);
+        await app.close();
+      })();
+      return stopping;
+    },
+  };
+}
