@@ -1,6 +1,9 @@
 // `npm run bench`: every benchmark, JSON on stdout. `npm run bench -- ledger` runs one group.
 // Sizes are the issue's targets by default; BENCH_QUICK=1 shrinks them for a smoke run.
 import { benchLedgerEngine, benchLedgerScale } from './ledger.ts';
+import { benchPolicy } from './policy.ts';
+import { benchMail } from './mail.ts';
+import { benchMailSystems } from './mail-systems.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
 const only = new Set(process.argv.slice(2));
@@ -12,6 +15,9 @@ const groups: Record<string, () => Promise<Record<string, number>>> = {
     ...(await benchLedgerEngine('postgres', { single: quick ? 300 : 3000, batched: quick ? 5000 : 50_000, batchSize: 1000 })),
     ...(await benchLedgerScale(quick ? 20_000 : 1_000_000)),
   }),
+  policy: () => benchPolicy(),
+  mail: () => benchMail(),
+  'mail-systems': () => benchMailSystems({ thousand: !quick }),
 };
 
 const results: Record<string, unknown> = {

@@ -6,7 +6,7 @@ import type { App } from './open-app.ts';
  * its handlers here.
  */
 export function jobHandlers(app: App): Map<string, JobHandler> {
-  const handlers = new Map<string, JobHandler>();
+  const handlers = app.kernel.jobHandlers();
   // An operator-visible no-op that proves the queue end to end (`writ jobs ping`).
   handlers.set('system.ping', async (payload, ctx) =>
     ctx.complete(async (trx) => {

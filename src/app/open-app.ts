@@ -8,6 +8,10 @@ import { Ledger, loadOrCreateSigningKey } from '../ledger/index.ts';
 import { Fingerprinter, Redactor, loadOrCreateFingerprintKey } from '../secrets/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { createLogger } from './logger.ts';
+import { createKernel, type Kernel } from '../kernel/index.ts';
+import { CampaignStore, MailConnector } from '../mail/containment/index.ts';
+import { ReportIntake } from '../intake/index.ts';
+import { MaildirSystem, type MailSystem } from '../mail/systems/index.ts';
 
 /** Everything one Writ process holds, wired once (the composition root). */
 export interface App {
@@ -18,6 +22,10 @@ export interface App {
   fingerprinter: Fingerprinter;
   redactor: Redactor;
   logger: Logger;
+  kernel: Kernel;
+  mail: MailSystem;
+  campaigns: CampaignStore;
+  intake: ReportIntake;
   close(): Promise<void>;
 }
 
@@ -34,9 +42,12 @@ export async function openApp(config: WritConfig): Promise<App> {
   const store = await openStore({ url: config.databaseUrl });
   let signingKey: ReturnType<typeof loadOrCreateSigningKey>;
   let fingerprinter: Fingerprinter;
+  let grantKey: Buffer;
   try {
     signingKey = loadOrCreateSigningKey(signingKeyPath, { create: true });
     fingerprinter = new Fingerprinter(loadOrCreateFingerprintKey(fingerprintKeyPath, { create: true }));
+    // Grants are HMAC-signed with a key of their own, never the ledger's.
+    grantKey = loadOrCreateFingerprintKey(join(config.dataDir, 'grant.key'), { create: true });
   } catch (error) {
     await store.close();
     throw error;
@@ -54,6 +65,17 @@ export async function openApp(config: WritConfig): Promise<App> {
     maxAttempts: config.jobs.maxAttempts,
     backoffBaseMs: config.jobs.backoffBaseMs,
   });
+  const kernel = createKernel(store, ledger, jobs, {
+    grantKey,
+    grantTtlMs: config.kernel.grantTtlMs,
+    approvalTtlMs: config.kernel.approvalTtlMs,
+    incidentMaxMs: config.kernel.incidentMaxMs,
+    tenants: Object.fromEntries(config.tenants.regulated.map((t) => [t, { regulated: true }])),
+  });
+  const mail = new MaildirSystem({ root: config.mail.maildirRoot });
+  const campaigns = new CampaignStore(store);
+  kernel.connectors.register(new MailConnector(mail, kernel.journal, campaigns));
+  const intake = new ReportIntake(store, ledger, jobs, { organisationDomains: config.mail.organisationDomains });
   let closed = false;
   return {
     config,
@@ -63,12 +85,18 @@ export async function openApp(config: WritConfig): Promise<App> {
     fingerprinter,
     redactor,
     logger,
+    kernel,
+    mail,
+    campaigns,
+    intake,
     async close() {
       if (closed) return;
       closed = true;
       try {
         await ledger.close();
       } finally {
+        kernel.close();
+        await mail.close();
         await store.close();
       }
     },

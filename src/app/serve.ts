@@ -11,11 +11,14 @@ export interface RunningServer {
 
 /** Starts HTTP and workers; `stop` drains both and signs a final checkpoint. */
 export async function startServer(app: App): Promise<RunningServer> {
+  // The policy set in force is loaded (on a fresh database: the shipped defaults are
+  // deployed and ledgered) before anything can be proposed.
+  await app.kernel.policies.current();
   const worker = new Worker(app.jobs, jobHandlers(app), {
     concurrency: app.config.jobs.workers,
     pollMs: app.config.jobs.pollMs,
     logger: app.logger.child({ component: 'worker' }),
-    redact: (text) => app.redactor.redact(text),
+    redact: (text) => app.redactor.redactText(text),
   });
   let workersRunning = false;
   const http = buildHttpServer(app, { workersRunning: () => workersRunning });

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { WritError } from '../errors/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { openApp, type App } from '../app/index.ts';
@@ -28,4 +29,13 @@ export class CliUsageError extends WritError {
   constructor(message: string) {
     super('WRIT_INPUT_INVALID', message);
   }
+}
+
+/** Validates input against a schema; the first problem becomes one line naming the field. */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : what;
+  throw new CliUsageError(`${what}: ${where}: ${issue?.message ?? 'invalid'}`);
 }

@@ -19,6 +19,9 @@ export interface WritConfig {
   http: { host: string; port: number };
   jobs: { workers: number; leaseMs: number; maxAttempts: number; pollMs: number; backoffBaseMs: number };
   kernel: { approvalTtlMs: number; grantTtlMs: number; incidentMaxMs: number };
+  /** The embedded mail world: one Maildir per mailbox under this directory. */
+  mail: { maildirRoot: string; organisationDomains: string[] };
+  tenants: { default: string; regulated: string[] };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -40,6 +43,10 @@ const schema = z.object({
   WRIT_APPROVAL_TTL_MS: intFrom(1000, 30 * 86_400_000).default(4 * 3_600_000),
   WRIT_GRANT_TTL_MS: intFrom(1000, 3_600_000).default(5 * 60_000),
   WRIT_INCIDENT_MAX_MS: intFrom(60_000, 30 * 86_400_000).default(24 * 3_600_000),
+  WRIT_MAILDIR_ROOT: z.string().min(1).optional(),
+  WRIT_ORG_DOMAINS: z.string().default(''),
+  WRIT_TENANT: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, ".", "_" or "-"').default('default'),
+  WRIT_REGULATED_TENANTS: z.string().default(''),
   WRIT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -74,6 +81,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WritConfig {
       grantTtlMs: e.WRIT_GRANT_TTL_MS,
       incidentMaxMs: e.WRIT_INCIDENT_MAX_MS,
     },
+    mail: {
+      maildirRoot: e.WRIT_MAILDIR_ROOT ? resolve(e.WRIT_MAILDIR_ROOT) : join(dataDir, 'maildir'),
+      organisationDomains: list(e.WRIT_ORG_DOMAINS),
+    },
+    tenants: {
+      default: e.WRIT_TENANT,
+      regulated: list(e.WRIT_REGULATED_TENANTS),
+    },
     logLevel: e.WRIT_LOG_LEVEL,
   };
+}
+
+function list(text: string): string[] {
+  return text.split(',').map((t) => t.trim()).filter((t) => t !== '');
 }

@@ -48,6 +48,22 @@ export class Worker {
     this.loop = this.run();
   }
 
+  /**
+   * Runs due jobs until none is left (for the CLI and tests): the same leasing, fencing and
+   * retries as the background loop. Returns how many jobs were run.
+   */
+  async runUntilIdle(maxJobs = 10_000): Promise<number> {
+    let ran = 0;
+    const kinds = [...this.handlers.keys()];
+    while (ran < maxJobs) {
+      const jobs = await this.queue.lease(this.owner, Math.max(1, this.options.concurrency), kinds);
+      if (jobs.length === 0) break;
+      await Promise.all(jobs.map((job) => this.execute(job)));
+      ran += jobs.length;
+    }
+    return ran;
+  }
+
   /** Wakes an idle worker at once, e.g. after enqueuing in this process. */
   poke(): void {
     this.wake?.();

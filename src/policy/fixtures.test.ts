@@ -72,13 +72,13 @@ describe('policy drift', () => {
   it('shows where tenants decide differently for the same request', () => {
     const dir = tempPolicyDir({
       'tenants/bank/strict.cedar': '// Two people for every purge.\n@id("bank-purge-dual") @floor("dual")\nforbid (principal, action == Action::"purge_campaign", resource);\n',
-      'tenants/retail/loose.cedar': '// Confident quarantining purges run at once.\n@id("retail-purge-auto") @tier("auto")\npermit (principal is Workflow, action == Action::"purge_campaign", resource)\nwhen { context.origin == "rule" && context.confidence >= 950 && context.reversible };\n',
+      'tenants/retail/loose.cedar': '// Quarantining purges by a rule run at once, however confident.\n@id("retail-purge-auto") @tier("auto")\npermit (principal is Workflow, action == Action::"purge_campaign", resource)\nwhen { context.origin == "rule" && context.reversible };\n',
     });
     const engine = new PolicyEngine(loadPolicyDir(dir));
     try {
       const report = policyDrift(engine, readRequests(join(dir, 'fixtures')));
       assert.deepEqual(report.scopes, [BASE_SCOPE, 'bank', 'retail']);
-      const purge = report.rows.find((r) => r.name === 'mail.json#a purge needs approval');
+      const purge = report.rows.find((r) => r.name === 'mail.json#a purge on a less confident verdict needs approval');
       assert.deepEqual(purge?.decisions, { [BASE_SCOPE]: 'approve', bank: 'dual', retail: 'auto' });
       assert.equal(purge?.differs, true);
       const quarantine = report.rows.find((r) => r.name === 'mail.json#confident phishing quarantine by a rule is auto');
@@ -88,12 +88,14 @@ describe('policy drift', () => {
       assert.deepEqual(
         report.rows.filter((r) => r.differs).map((r) => r.name.replace('mail.json#', '')),
         [
-          'a purge needs approval',
+          'a purge on a less confident verdict needs approval',
           'major incident: a rule purges a critical campaign at once',
           'major incident, regulated tenant: deletion still needs approval',
           'major incident, regulated tenant: a quarantining purge stays auto',
           'major incident, unknown regulated flag: approval before deletion',
           "an outside agent's purge waits for a person",
+          'a confident playbook purges a small campaign into quarantine at once',
+          'a purge that deletes is not automatic',
         ],
       );
     } finally {

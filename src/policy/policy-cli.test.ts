@@ -99,7 +99,7 @@ describe('writ policy', () => {
     const out = writ(['policy', 'drift', '--policies', dir]);
     assert.equal(out.status, 0, out.stderr);
     assert.match(out.stdout, /^REQUEST\s+\(base\)\s+bank\n/);
-    assert.match(out.stdout, /mail\.json#a purge needs approval\s+approve\s+dual/);
+    assert.match(out.stdout, /mail\.json#a purge on a less confident verdict needs approval\s+approve\s+dual/);
     assert.doesNotMatch(out.stdout, /quarantine by a rule/);
 
     const json = writ(['policy', 'drift', '--policies', dir, '--requests', requestFile(quarantine), '--all', '--json']);

@@ -37,8 +37,8 @@ test('writ serve: health, readiness, runs queued work, and drains on SIGTERM', a
         assert.ok(Date.now() < deadline, 'the ping job completes');
         await sleep(50);
       }
-      const entry = await store.db.selectFrom('ledger_entries').select('kind').where('kind', '=', 'system.ping').executeTakeFirst();
-      assert.ok(entry, 'the job recorded its effect in the ledger');
+      const kinds = (await store.db.selectFrom('ledger_entries').select('kind').orderBy('seq').execute()).map((r) => r.kind);
+      assert.deepEqual(kinds, ['policy.deployed', 'system.ping'], 'policies are deployed at start; the job recorded its effect');
     } finally {
       await store.close();
     }
@@ -47,7 +47,7 @@ test('writ serve: health, readiness, runs queued work, and drains on SIGTERM', a
     assert.equal(code, 0);
     const verify = runWrit(['ledger', 'verify'], { WRIT_DATA_DIR: data });
     assert.equal(verify.status, 0, verify.stderr);
-    assert.match(verify.stdout, /^ok: 1 entries/);
+    assert.match(verify.stdout, /^ok: 2 entries/, 'the shipped policies deployed at start, and the ping');
     assert.doesNotMatch(verify.stdout, /await the next checkpoint/, 'shutdown signed a final checkpoint');
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');

@@ -1,0 +1,2 @@
+/** Intake of signals: user-reported mail (CLI, upload, reporting mailbox). */
+export { ReportIntake, PLAYBOOK_JOB, campaignCriteria, type ReportChannel, type ReportInput, type ReportOutcome } from './report-intake.ts';

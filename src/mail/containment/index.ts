@@ -1,0 +1,2 @@
+export { MailConnector, type CampaignDirectory, type SerializableCriteria } from './mail-connector.ts';
+export { CampaignStore } from './campaign-store.ts';

@@ -1,0 +1,1 @@
+export { MaildirSystem, compileMaildirOptions, type MaildirOptions, type CompiledMaildirOptions } from './maildir-system.ts';
