@@ -1,4 +1,6 @@
 import type { JobHandler } from '../jobs/index.ts';
+import { PLAYBOOK_JOB } from '../intake/index.ts';
+import { CLOSE_JOB } from '../playbooks/index.ts';
 import type { App } from './open-app.ts';
 
 /**
@@ -7,6 +9,8 @@ import type { App } from './open-app.ts';
  */
 export function jobHandlers(app: App): Map<string, JobHandler> {
   const handlers = app.kernel.jobHandlers();
+  handlers.set(PLAYBOOK_JOB, async (payload, ctx) => app.playbook.runReport((payload as { reportId: string }).reportId, ctx));
+  handlers.set(CLOSE_JOB, async (payload) => app.playbook.closeIfVerified((payload as { caseId: string }).caseId));
   // An operator-visible no-op that proves the queue end to end (`writ jobs ping`).
   handlers.set('system.ping', async (payload, ctx) =>
     ctx.complete(async (trx) => {

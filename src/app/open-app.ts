@@ -11,6 +11,9 @@ import { createLogger } from './logger.ts';
 import { createKernel, type Kernel } from '../kernel/index.ts';
 import { CampaignStore, MailConnector } from '../mail/containment/index.ts';
 import { ReportIntake } from '../intake/index.ts';
+import { MailboxNotifier, NotifyConnector, SmtpNotifier } from '../mail/notify/index.ts';
+import { DEFAULT_PLAYBOOK_DIR, PlaybookRunner, loadPlaybookDir, notificationFacts, type Playbook } from '../playbooks/index.ts';
+import type { Ledger as LedgerType } from '../ledger/index.ts';
 import { MaildirSystem, type MailSystem } from '../mail/systems/index.ts';
 
 /** Everything one Writ process holds, wired once (the composition root). */
@@ -26,6 +29,7 @@ export interface App {
   mail: MailSystem;
   campaigns: CampaignStore;
   intake: ReportIntake;
+  playbook: PlaybookRunner;
   close(): Promise<void>;
 }
 
@@ -70,12 +74,23 @@ export async function openApp(config: WritConfig): Promise<App> {
     grantTtlMs: config.kernel.grantTtlMs,
     approvalTtlMs: config.kernel.approvalTtlMs,
     incidentMaxMs: config.kernel.incidentMaxMs,
-    tenants: Object.fromEntries(config.tenants.regulated.map((t) => [t, { regulated: true }])),
+    // The configured tenants are known: listed ones are regulated, the default tenant otherwise
+    // is not. Any other tenant's flag is unknown, which policies treat strictly.
+    tenants: {
+      [config.tenants.default]: { regulated: config.tenants.regulated.includes(config.tenants.default) },
+      ...Object.fromEntries(config.tenants.regulated.map((t) => [t, { regulated: true }])),
+    },
   });
   const mail = new MaildirSystem({ root: config.mail.maildirRoot });
   const campaigns = new CampaignStore(store);
   kernel.connectors.register(new MailConnector(mail, kernel.journal, campaigns));
   const intake = new ReportIntake(store, ledger, jobs, { organisationDomains: config.mail.organisationDomains });
+  const notifier = config.mail.smtpUrl ? smtpNotifier(config.mail.smtpUrl, config.mail.notifyFrom) : new MailboxNotifier(mail, config.mail.notifyFrom);
+  kernel.connectors.register(new NotifyConnector(notifier, kernel.journal, (action) => notificationFacts(store.db, action.caseId, action.target.type === 'message' ? action.target.id : null)));
+  const [phishing] = loadPlaybookDir(DEFAULT_PLAYBOOK_DIR).filter((p) => p.definition.id === 'phishing-response');
+  if (!phishing) throw new WritError('WRIT_CONFIG_INVALID', 'the shipped phishing playbook is missing');
+  await recordPlaybook(store, ledger, phishing);
+  const playbook = new PlaybookRunner(store, ledger, jobs, kernel, mail, campaigns, phishing);
   let closed = false;
   return {
     config,
@@ -89,6 +104,7 @@ export async function openApp(config: WritConfig): Promise<App> {
     mail,
     campaigns,
     intake,
+    playbook,
     async close() {
       if (closed) return;
       closed = true;
@@ -96,9 +112,34 @@ export async function openApp(config: WritConfig): Promise<App> {
         await ledger.close();
       } finally {
         kernel.close();
+        await notifier.close();
         await mail.close();
         await store.close();
       }
     },
   };
+}
+
+/** A playbook version in use is ledgered once, like a policy deployment. */
+async function recordPlaybook(store: Store, ledger: LedgerType, playbook: Playbook): Promise<void> {
+  const key = `playbook:${playbook.definition.id}`;
+  const known = await store.db.selectFrom('writ_meta').select('value').where('key', '=', key).executeTakeFirst();
+  if (known?.value === playbook.digest) return;
+  await store.transaction(async (trx) => {
+    await trx.insertInto('writ_meta').values({ key, value: playbook.digest }).onConflict((oc) => oc.column('key').doUpdateSet({ value: playbook.digest })).execute();
+    await ledger.append(trx, [
+      { kind: 'playbook.deployed', actor: 'system:bootstrap', payload: { playbook: playbook.definition.id, version: playbook.definition.version, digest: playbook.digest, previous: known?.value ?? null, definition: playbook.definition } },
+    ]);
+  });
+}
+
+function smtpNotifier(url: string, from: string): SmtpNotifier {
+  const parsed = new URL(url);
+  return new SmtpNotifier({
+    host: parsed.hostname,
+    port: Number(parsed.port || (parsed.protocol === 'smtps:' ? 465 : 25)),
+    secure: parsed.protocol === 'smtps:',
+    ...(parsed.username ? { user: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } : {}),
+    from,
+  });
 }

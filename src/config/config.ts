@@ -20,7 +20,13 @@ export interface WritConfig {
   jobs: { workers: number; leaseMs: number; maxAttempts: number; pollMs: number; backoffBaseMs: number };
   kernel: { approvalTtlMs: number; grantTtlMs: number; incidentMaxMs: number };
   /** The embedded mail world: one Maildir per mailbox under this directory. */
-  mail: { maildirRoot: string; organisationDomains: string[] };
+  mail: {
+    maildirRoot: string;
+    organisationDomains: string[];
+    /** SMTP relay for notifications (smtp://user:pass@host:port); absent: deliver into the mail world's mailboxes. */
+    smtpUrl: string | undefined;
+    notifyFrom: string;
+  };
   tenants: { default: string; regulated: string[] };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -45,6 +51,8 @@ const schema = z.object({
   WRIT_INCIDENT_MAX_MS: intFrom(60_000, 30 * 86_400_000).default(24 * 3_600_000),
   WRIT_MAILDIR_ROOT: z.string().min(1).optional(),
   WRIT_ORG_DOMAINS: z.string().default(''),
+  WRIT_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'smtp://host:port or smtps://…').optional(),
+  WRIT_NOTIFY_FROM: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'an email address').default('security@writ.local'),
   WRIT_TENANT: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, ".", "_" or "-"').default('default'),
   WRIT_REGULATED_TENANTS: z.string().default(''),
   WRIT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -84,6 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WritConfig {
     mail: {
       maildirRoot: e.WRIT_MAILDIR_ROOT ? resolve(e.WRIT_MAILDIR_ROOT) : join(dataDir, 'maildir'),
       organisationDomains: list(e.WRIT_ORG_DOMAINS),
+      smtpUrl: e.WRIT_SMTP_URL,
+      notifyFrom: e.WRIT_NOTIFY_FROM,
     },
     tenants: {
       default: e.WRIT_TENANT,

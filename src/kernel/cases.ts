@@ -89,7 +89,7 @@ export class CaseService {
     return this.get(id);
   }
 
-  async openIn(trx: Db, input: NewCase, id = `case-${randomUUID()}`): Promise<string> {
+  async openIn(trx: Db, input: NewCase, id = `case-${randomUUID()}`, slaMs?: number): Promise<string> {
     const type = CASE_TYPES[input.type];
     if (!type) throw new WritError('WRIT_INPUT_INVALID', `unknown case type "${input.type}"; known: ${Object.keys(CASE_TYPES).join(', ')}`);
     if (!input.title?.trim()) throw new WritError('WRIT_INPUT_INVALID', 'a case needs a title');
@@ -104,7 +104,7 @@ export class CaseService {
         status: 'open',
         severity: input.severity,
         queue: input.queue ?? null,
-        sla_due_at: now + type.slaMs,
+        sla_due_at: now + (slaMs ?? type.slaMs),
         opened_by: input.openedBy,
         criteria: JSON.stringify(type.criteria),
         facts: JSON.stringify(input.facts ?? {}),
