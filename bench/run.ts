@@ -4,6 +4,8 @@ import { benchLedgerEngine, benchLedgerScale } from './ledger.ts';
 import { benchPolicy } from './policy.ts';
 import { benchMail } from './mail.ts';
 import { benchMailSystems } from './mail-systems.ts';
+import { benchIdentity } from './identity.ts';
+import { benchApi } from './api.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
 const only = new Set(process.argv.slice(2));
@@ -18,6 +20,8 @@ const groups: Record<string, () => Promise<Record<string, number>>> = {
   policy: () => benchPolicy(),
   mail: () => benchMail(),
   'mail-systems': () => benchMailSystems({ thousand: !quick }),
+  identity: () => benchIdentity(),
+  api: () => benchApi(quick ? { cases: 10_000 } : {}),
 };
 
 const results: Record<string, unknown> = {

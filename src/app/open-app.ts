@@ -8,10 +8,11 @@ import { Ledger, loadOrCreateSigningKey } from '../ledger/index.ts';
 import { Fingerprinter, Redactor, loadOrCreateFingerprintKey } from '../secrets/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { createLogger } from './logger.ts';
+import { identityResponseFor, type IdentityResponse } from '../identity/index.ts';
 import { createKernel, type Kernel } from '../kernel/index.ts';
 import { CampaignStore, MailConnector } from '../mail/containment/index.ts';
 import { ReportIntake } from '../intake/index.ts';
-import { MailboxNotifier, NotifyConnector, SmtpNotifier } from '../mail/notify/index.ts';
+import { MailboxNotifier, NotifyConnector, SmtpNotifier, smtpOptionsFromUrl } from '../mail/notify/index.ts';
 import { DEFAULT_PLAYBOOK_DIR, PlaybookRunner, loadPlaybookDir, notificationFacts, type Playbook } from '../playbooks/index.ts';
 import type { Ledger as LedgerType } from '../ledger/index.ts';
 import { MaildirSystem, type MailSystem } from '../mail/systems/index.ts';
@@ -30,10 +31,11 @@ export interface App {
   campaigns: CampaignStore;
   intake: ReportIntake;
   playbook: PlaybookRunner;
+  identity: IdentityResponse;
   close(): Promise<void>;
 }
 
-export async function openApp(config: WritConfig): Promise<App> {
+export async function openApp(config: WritConfig, env: NodeJS.ProcessEnv = process.env): Promise<App> {
   // Check what exists before writing anything: a bad key or a foreign database file
   // must fail with nothing created. Keys are made on first start, in the data directory
   // unless configured; a configured key must already exist.
@@ -85,12 +87,15 @@ export async function openApp(config: WritConfig): Promise<App> {
   const campaigns = new CampaignStore(store);
   kernel.connectors.register(new MailConnector(mail, kernel.journal, campaigns));
   const intake = new ReportIntake(store, ledger, jobs, { organisationDomains: config.mail.organisationDomains });
-  const notifier = config.mail.smtpUrl ? smtpNotifier(config.mail.smtpUrl, config.mail.notifyFrom) : new MailboxNotifier(mail, config.mail.notifyFrom);
+  const notifier = config.mail.smtpUrl ? new SmtpNotifier(smtpOptionsFromUrl(config.mail.smtpUrl, { from: config.mail.notifyFrom })) : new MailboxNotifier(mail, config.mail.notifyFrom);
   kernel.connectors.register(new NotifyConnector(notifier, kernel.journal, (action) => notificationFacts(store.db, action.caseId, action.target.type === 'message' ? action.target.id : null)));
   const [phishing] = loadPlaybookDir(DEFAULT_PLAYBOOK_DIR).filter((p) => p.definition.id === 'phishing-response');
   if (!phishing) throw new WritError('WRIT_CONFIG_INVALID', 'the shipped phishing playbook is missing');
   await recordPlaybook(store, ledger, phishing);
   const playbook = new PlaybookRunner(store, ledger, jobs, kernel, mail, campaigns, phishing);
+  // Identity connectors (PostgreSQL roles, Redis ACL users, signed webhooks) are configured
+  // by their own WRIT_PG_ADMIN_URL, WRIT_REDIS_ADMIN_URL and WRIT_IDENTITY_* variables.
+  const identity = identityResponseFor({ store, ledger, jobs, kernel, fingerprinter, config }, env);
   let closed = false;
   return {
     config,
@@ -105,12 +110,14 @@ export async function openApp(config: WritConfig): Promise<App> {
     campaigns,
     intake,
     playbook,
+    identity,
     async close() {
       if (closed) return;
       closed = true;
       try {
         await ledger.close();
       } finally {
+        await identity.close();
         kernel.close();
         await notifier.close();
         await mail.close();
@@ -130,16 +137,5 @@ async function recordPlaybook(store: Store, ledger: LedgerType, playbook: Playbo
     await ledger.append(trx, [
       { kind: 'playbook.deployed', actor: 'system:bootstrap', payload: { playbook: playbook.definition.id, version: playbook.definition.version, digest: playbook.digest, previous: known?.value ?? null, definition: playbook.definition } },
     ]);
-  });
-}
-
-function smtpNotifier(url: string, from: string): SmtpNotifier {
-  const parsed = new URL(url);
-  return new SmtpNotifier({
-    host: parsed.hostname,
-    port: Number(parsed.port || (parsed.protocol === 'smtps:' ? 465 : 25)),
-    secure: parsed.protocol === 'smtps:',
-    ...(parsed.username ? { user: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } : {}),
-    from,
   });
 }

@@ -2,6 +2,7 @@ import type { App } from './open-app.ts';
 import { Worker } from '../jobs/index.ts';
 import { buildHttpServer } from '../api/index.ts';
 import { jobHandlers } from './job-handlers.ts';
+import { ReportMailboxPoller } from '../intake/index.ts';
 
 export interface RunningServer {
   url: string;
@@ -27,6 +28,8 @@ export async function startServer(app: App): Promise<RunningServer> {
     worker.start();
     workersRunning = true;
   }
+  const poller = app.config.mail.reportMailboxUrl ? reportPoller(app, app.config.mail.reportMailboxUrl) : undefined;
+  poller?.start(app.config.mail.reportPollMs);
   const interval = Math.max(app.config.ledger.checkpointIntervalMs, 250);
   const checkpointTimer = setInterval(() => {
     app.ledger.checkpoint().catch((error: unknown) => app.logger.warn({ err: error }, 'checkpoint failed'));
@@ -39,6 +42,7 @@ export async function startServer(app: App): Promise<RunningServer> {
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
         clearInterval(checkpointTimer);
+        await poller?.stop();
         await http.close();
         workersRunning = false;
         await worker.stop(graceMs);
@@ -47,4 +51,19 @@ export async function startServer(app: App): Promise<RunningServer> {
       return stopping;
     },
   };
+}
+
+/** The reporting mailbox from its URL: imap://user:password@host:port/FOLDER. */
+export function reportPoller(app: App, url: string): ReportMailboxPoller {
+  const parsed = new URL(url);
+  return new ReportMailboxPoller(app.intake, {
+    host: parsed.hostname,
+    port: Number(parsed.port || (parsed.protocol === 'imaps:' ? 993 : 143)),
+    secure: parsed.protocol === 'imaps:',
+    user: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+    folder: decodeURIComponent(parsed.pathname.slice(1)) || 'INBOX',
+    tenant: app.config.tenants.default,
+    logger: app.logger.child({ component: 'report-mailbox' }),
+  });
 }

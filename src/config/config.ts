@@ -26,6 +26,9 @@ export interface WritConfig {
     /** SMTP relay for notifications (smtp://user:pass@host:port); absent: deliver into the mail world's mailboxes. */
     smtpUrl: string | undefined;
     notifyFrom: string;
+    /** The reporting mailbox (imap://user:pass@host:port/FOLDER or imaps://…); absent: no polling. */
+    reportMailboxUrl: string | undefined;
+    reportPollMs: number;
   };
   tenants: { default: string; regulated: string[] };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -52,6 +55,8 @@ const schema = z.object({
   WRIT_MAILDIR_ROOT: z.string().min(1).optional(),
   WRIT_ORG_DOMAINS: z.string().default(''),
   WRIT_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'smtp://host:port or smtps://…').optional(),
+  WRIT_REPORT_IMAP_URL: z.string().regex(/^imaps?:\/\//, 'imap://user:pass@host:port/FOLDER').optional(),
+  WRIT_REPORT_POLL_MS: intFrom(1000, 3_600_000).default(30_000),
   WRIT_NOTIFY_FROM: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'an email address').default('security@writ.local'),
   WRIT_TENANT: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, ".", "_" or "-"').default('default'),
   WRIT_REGULATED_TENANTS: z.string().default(''),
@@ -94,6 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WritConfig {
       organisationDomains: list(e.WRIT_ORG_DOMAINS),
       smtpUrl: e.WRIT_SMTP_URL,
       notifyFrom: e.WRIT_NOTIFY_FROM,
+      reportMailboxUrl: e.WRIT_REPORT_IMAP_URL,
+      reportPollMs: e.WRIT_REPORT_POLL_MS,
     },
     tenants: {
       default: e.WRIT_TENANT,

@@ -22,3 +22,5 @@ export * from './postgres/index.ts';
 export * from './redis/index.ts';
 export * from './webhook/index.ts';
 export { operationFor, retireOperationFor } from './connector-routing.ts';
+export * from './store/index.ts';
+export * from './response/index.ts';

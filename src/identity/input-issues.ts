@@ -15,11 +15,15 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
     case 'too_small':
       return issue.origin === 'array' || issue.origin === 'string'
         ? `must have at least ${String(issue.minimum)} ${issue.origin === 'array' ? 'entries' : 'characters'}`
-        : `must be at least ${String(issue.minimum)}`;
+        : issue.inclusive === false
+          ? `must be greater than ${String(issue.minimum)}`
+          : `must be at least ${String(issue.minimum)}`;
     case 'too_big':
       return issue.origin === 'array' || issue.origin === 'string'
         ? `must have at most ${String(issue.maximum)} ${issue.origin === 'array' ? 'entries' : 'characters'}`
-        : `must be at most ${String(issue.maximum)}`;
+        : issue.inclusive === false
+          ? `must be less than ${String(issue.maximum)}`
+          : `must be at most ${String(issue.maximum)}`;
     case 'invalid_format':
       return issue.format === 'regex' ? 'has an invalid format' : `must be a valid ${issue.format}`;
     case 'unrecognized_keys':

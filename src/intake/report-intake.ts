@@ -27,6 +27,11 @@ export interface ReportInput {
    * `raw` is the reported message itself (an uploaded or CLI-given `.eml`).
    */
   wrapped: boolean;
+  /**
+   * A stable id of this receipt (a reporting mailbox's UIDVALIDITY and UID), so a receipt
+   * seen again after a crash is recognised instead of being counted as another report.
+   */
+  receiptId?: string;
 }
 
 export interface ReportOutcome {
@@ -63,6 +68,10 @@ export class ReportIntake {
 
   async receive(input: ReportInput): Promise<ReportOutcome> {
     const reporter = normaliseReporter(input.reporter);
+    if (input.receiptId) {
+      const seen = await this.store.db.selectFrom('report_events').select('report_id').where('id', '=', input.receiptId).executeTakeFirst();
+      if (seen) return this.outcomeOf(seen.report_id, true);
+    }
     if (input.raw.length === 0) throw new WritError('WRIT_MAIL_INVALID', 'the report is empty');
     const original = input.wrapped ? await extractReportedMessage(input.raw, this.mailOptions.limits) : input.raw;
     // Without an extractable original, the report itself is analysed for the record and
@@ -79,7 +88,7 @@ export class ReportIntake {
       const now = Date.now();
       if (existing) {
         await trx.updateTable('reports').set({ report_count: existing.report_count + 1, last_reported_at: now }).where('id', '=', existing.id).execute();
-        await trx.insertInto('report_events').values({ id: randomUUID(), report_id: existing.id, reporter, channel: input.channel, received_at: now }).execute();
+        await trx.insertInto('report_events').values({ id: input.receiptId ?? randomUUID(), report_id: existing.id, reporter, channel: input.channel, received_at: now }).execute();
         await this.ledger.append(trx, [
           { kind: 'report.repeated', actor: `reporter:${reporter}`, subjects: { case: existing.case_id ?? undefined, campaign: existing.campaign_id ?? undefined }, payload: { report: existing.id, channel: input.channel, count: existing.report_count + 1 } },
         ]);
@@ -98,7 +107,6 @@ export class ReportIntake {
       const reasons = [
         ...(unextractable ? ['the report carries no attached original: routed to a person'] : []),
         ...analysis.verdict.reasons.slice(0, 5).map((r) => `${r.code}: ${r.detail}`),
-        ...analysis.limits.map((l) => `limit:${l.limit}: ${l.observed} over ${l.max}`),
       ];
       const campaignId = unextractable ? null : await this.assignCampaign(trx, input.tenant, analysis);
       const reportId = `report-${randomUUID()}`;
@@ -126,7 +134,7 @@ export class ReportIntake {
           label: null,
         })
         .execute();
-      await trx.insertInto('report_events').values({ id: randomUUID(), report_id: reportId, reporter, channel: input.channel, received_at: now }).execute();
+      await trx.insertInto('report_events').values({ id: input.receiptId ?? randomUUID(), report_id: reportId, reporter, channel: input.channel, received_at: now }).execute();
       await trx
         .insertInto('report_blobs')
         .values({ sha256: analysis.sha256, raw: (original ?? input.raw).toString('base64') })
@@ -160,6 +168,11 @@ export class ReportIntake {
     });
     await this.ledger.afterCommit();
     return outcome;
+  }
+
+  private async outcomeOf(reportId: string, duplicate: boolean): Promise<ReportOutcome> {
+    const r = await this.store.db.selectFrom('reports').selectAll().where('id', '=', reportId).executeTakeFirstOrThrow();
+    return { reportId: r.id, duplicate, reportCount: r.report_count, status: r.status, verdict: r.verdict, confidence: r.confidence, campaignId: r.campaign_id, reasons: JSON.parse(r.reasons) as string[] };
   }
 
   /** The original message of a report, for retro-hunts and evidence. */

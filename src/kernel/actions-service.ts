@@ -458,16 +458,17 @@ interface Refusal {
 type ActionRow = Selectable<Database['actions']>;
 
 function toRecord(row: ActionRow): ActionRecord {
+  const view = toView(row);
   return {
-    id: row.id,
-    caseId: row.case_id,
-    tenant: row.tenant,
-    type: row.type,
-    target: { type: row.target_kind, id: row.target_id },
-    params: JSON.parse(row.params) as Record<string, unknown>,
-    actionHash: row.action_hash,
-    undo: row.undo ? (JSON.parse(row.undo) as Record<string, unknown>) : null,
-    result: row.result ? (JSON.parse(row.result) as ActionRecord['result']) : null,
+    id: view.id,
+    caseId: view.caseId,
+    tenant: view.tenant,
+    type: view.type,
+    target: view.target,
+    params: view.params,
+    actionHash: view.actionHash,
+    undo: view.undo,
+    result: view.result as ActionRecord['result'],
   };
 }
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { WritError } from '../errors/index.ts';
 import type { JobQueue } from '../jobs/index.ts';
 import type { Ledger } from '../ledger/index.ts';
-import type { Db, Store } from '../store/index.ts';
+import type { Selectable } from 'kysely';
+import type { Database, Db, Store } from '../store/index.ts';
 import type { CaseService } from './cases.ts';
 import type { GrantService } from './grants.ts';
 
@@ -162,18 +163,7 @@ export class IncidentService {
   }
 }
 
-function toIncident(row: {
-  id: string;
-  tenant: string;
-  declared_by: string;
-  justification: string;
-  scope: string;
-  started_at: number;
-  expires_at: number;
-  ended_at: number | null;
-  end_reason: string | null;
-  review_case_id: string | null;
-}): Incident {
+function toIncident(row: Selectable<Database['incidents']>): Incident {
   return {
     id: row.id,
     tenant: row.tenant,

@@ -9,6 +9,7 @@ import { isSecretName } from './secret-names.ts';
  * `a:a:a:…` costs one short look per name rather than a scan to the end each time.
  */
 export function redactSecretsInText(text: string, mark: (secret: string) => string): string {
+  if (!MAY_HOLD_SECRET.test(text)) return text;
   let out = text;
   for (const rule of TEXT_RULES) out = applyRule(out, rule, mark);
   return out;
@@ -22,6 +23,13 @@ interface TextRule {
   /** Extra check on the secret, for shapes that could also be prose. */
   accept?: (secret: string) => boolean;
 }
+
+/**
+ * A superset of what every rule below needs to match: a name-value separator (the named,
+ * header and URL rules), or the start of a known token shape. Most strings in a ledger entry
+ * (ids, addresses, subjects) have none, and skip the rules entirely.
+ */
+const MAY_HOLD_SECRET = /[:=]|-----BEGIN|bearer|basic|eyJ|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abposre]-|[rs]k_(?:live|test)_|sk-|AIza|npm_/i;
 
 /** Header names whose own rules below take the whole value (scheme word included). */
 const HEADER_NAME = /^(?:proxy-)?authorization$|^(?:set-)?cookie$/i;

@@ -1,11 +1,13 @@
 /**
  * Every mail system the contract tests run against, each on a real store: Maildir in a
- * temporary folder, IMAP on a Dovecot the test starts. A behaviour exists on all or none.
+ * temporary folder, IMAP on a Dovecot the test starts; Graph, which cannot run here, on
+ * its local contract double. A behaviour exists on all or none.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ImapSystem, MaildirSystem, type ImapOptions, type MailSystem } from '../../src/mail/systems/index.ts';
+import { GraphSystem, ImapSystem, MaildirSystem, type GraphOptions, type ImapOptions, type MailSystem } from '../../src/mail/systems/index.ts';
 import { startDovecot, type Dovecot } from '../support/dovecot.ts';
+import { GraphContractDouble } from '../support/graph-contract-double.ts';
 import { tempDir } from '../support/engines.ts';
 
 export interface SystemUnderTest {
@@ -55,7 +57,35 @@ export const SYSTEMS: readonly SystemFactory[] = [
       };
     },
   },
+  {
+    name: 'graph',
+    async create(users) {
+      const double = await GraphContractDouble.start({ users: users.map(qualify) });
+      const system = new GraphSystem(graphOptionsFor(double));
+      return {
+        system,
+        mailboxes: users.map(qualify),
+        quarantined: (mailbox) => double.messagesIn(mailbox, 'Quarantine').length,
+        dispose: async () => {
+          await system.close();
+          await double.stop();
+        },
+      };
+    },
+  },
 ];
+
+export function graphOptionsFor(double: GraphContractDouble, extra: Partial<GraphOptions> = {}): GraphOptions {
+  return {
+    tenantId: double.tenantId,
+    clientId: double.clientId,
+    clientSecret: double.clientSecret,
+    authorityUrl: double.authorityUrl,
+    graphBaseUrl: double.graphBaseUrl,
+    retry: { attempts: 4, baseDelayMs: 50, maxDelayMs: 400 },
+    ...extra,
+  };
+}
 
 export function imapOptionsFor(dovecot: Dovecot, extra: Partial<ImapOptions> = {}): ImapOptions {
   return {

@@ -8,8 +8,9 @@ import { register as policy } from './policy.ts';
 import { register as policyDeploy } from './policy-deploy.ts';
 import { register as triage } from './triage.ts';
 import { register as identity } from './identity.ts';
+import { register as playbook } from './playbook.ts';
 
 /** Each command module adds its subcommands to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [ledger, serve, governance, report, demo, policy, policyDeploy, triage, identity];
+export const COMMANDS: RegisterCommand[] = [ledger, serve, governance, report, demo, policy, policyDeploy, triage, identity, playbook];

@@ -22,5 +22,6 @@ export type {
 } from './mail-system.ts';
 export { MaildirSystem, compileMaildirOptions, type MaildirOptions } from './maildir/index.ts';
 export { ImapSystem, compileImapOptions, MOVING_KEYWORD, type ImapOptions } from './imap/index.ts';
+export { GraphSystem, compileGraphOptions, GRAPH_MAILBOX_BUDGET, GRAPH_MAILBOX_CONCURRENCY, type GraphOptions } from './graph/index.ts';
 export type { RetryPolicy } from './retry.ts';
 export { normaliseMessageId } from './message-headers.ts';

@@ -1,0 +1,43 @@
+/**
+ * The action every API route is authorised as, one per route. The Cedar schema in
+ * `policies/api/api.cedarschema` declares the same set (a test holds them equal).
+ */
+export const API_ACTIONS = [
+  'self.read',
+  'case.list',
+  'case.read',
+  'campaign.list',
+  'campaign.read',
+  'identity.read',
+  'action.read',
+  'approval.list',
+  'grant.list',
+  'incident.read',
+  'policy.read',
+  'ledger.read',
+  'ledger.verify',
+  'ledger.export',
+  'evidence.export',
+  'metrics.read',
+  'events.read',
+  'report.submit',
+  'case.open',
+  'case.close',
+  'action.propose',
+  'action.amend',
+  'action.rollback',
+  'ledger.note',
+  'policy.validate',
+  'policy.explain',
+  'action.approve',
+  'action.reject',
+  'incident.declare',
+  'incident.end',
+  'policy.deploy',
+  'token.list',
+  'token.create',
+  'token.revoke',
+  'user.list',
+  'ledger.checkpoint',
+] as const;
+export type ApiAction = (typeof API_ACTIONS)[number];
