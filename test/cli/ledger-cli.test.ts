@@ -12,11 +12,12 @@ test('writ ledger: note, verify, pubkey, export, offline verify, proofs, and bad
     for (let i = 0; i < 3; i++) {
       const note = runWrit(['ledger', 'note', '--text', `mailbox purged by hand ${i}`, '--case', 'case-1'], env);
       assert.equal(note.status, 0, note.stderr);
-      assert.match(note.stdout, new RegExp(`recorded as seq ${i}`));
+      // seq 0 is the shipped playbook's deployment, recorded when Writ first opens the data directory.
+      assert.match(note.stdout, new RegExp(`recorded as seq ${i + 1}`));
     }
     const verify = runWrit(['ledger', 'verify'], env);
     assert.equal(verify.status, 0, verify.stderr);
-    assert.match(verify.stdout, /^ok: 3 entries, root [A-Za-z0-9+/=]{44}/);
+    assert.match(verify.stdout, /^ok: 4 entries, root [A-Za-z0-9+/=]{44}/);
 
     const pubkey = runWrit(['ledger', 'pubkey'], env);
     assert.equal(pubkey.status, 0);
@@ -28,7 +29,7 @@ test('writ ledger: note, verify, pubkey, export, offline verify, proofs, and bad
     assert.equal(exported.status, 0, exported.stderr);
     const offline = runWrit(['ledger', 'verify', '--export', out, '--key', key, '--json'], { WRIT_DATA_DIR: join(dir.path, 'nowhere') });
     assert.equal(offline.status, 0, offline.stderr);
-    assert.equal((JSON.parse(offline.stdout) as { entries: number }).entries, 3);
+    assert.equal((JSON.parse(offline.stdout) as { entries: number }).entries, 4);
     assert.ok(!existsSync(join(dir.path, 'nowhere')), 'offline verification touches no data directory');
 
     const proof = runWrit(['ledger', 'proof', '--seq', '1'], env);
@@ -57,7 +58,7 @@ test('writ ledger: note, verify, pubkey, export, offline verify, proofs, and bad
     writeFileSync(bad, lines.map((l) => l.replace('by hand 1', 'by hand X')).join('\n'));
     const tampered = runWrit(['ledger', 'verify', '--export', bad, '--key', key], env);
     assert.equal(tampered.status, 1);
-    assert.match(tampered.stderr, /^WRIT_LEDGER_INVALID: first bad seq 1/);
+    assert.match(tampered.stderr, /^WRIT_LEDGER_INVALID: first bad seq 2/);
   } finally {
     dir.remove();
   }

@@ -38,7 +38,7 @@ test('writ serve: health, readiness, runs queued work, and drains on SIGTERM', a
         await sleep(50);
       }
       const kinds = (await store.db.selectFrom('ledger_entries').select('kind').orderBy('seq').execute()).map((r) => r.kind);
-      assert.deepEqual(kinds, ['policy.deployed', 'system.ping'], 'policies are deployed at start; the job recorded its effect');
+      assert.deepEqual(kinds, ['playbook.deployed', 'policy.deployed', 'system.ping'], 'the playbook and policies in use are recorded at start; the job recorded its effect');
     } finally {
       await store.close();
     }
@@ -47,7 +47,7 @@ test('writ serve: health, readiness, runs queued work, and drains on SIGTERM', a
     assert.equal(code, 0);
     const verify = runWrit(['ledger', 'verify'], { WRIT_DATA_DIR: data });
     assert.equal(verify.status, 0, verify.stderr);
-    assert.match(verify.stdout, /^ok: 2 entries/, 'the shipped policies deployed at start, and the ping');
+    assert.match(verify.stdout, /^ok: 3 entries/, 'the playbook and policies recorded at start, and the ping');
     assert.doesNotMatch(verify.stdout, /await the next checkpoint/, 'shutdown signed a final checkpoint');
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
