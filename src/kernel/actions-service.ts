@@ -390,7 +390,7 @@ export class ActionService {
 
   async forCase(caseId: string): Promise<ActionView[]> {
     const rows = await this.store.db.selectFrom('actions').selectAll().where('case_id', '=', caseId).orderBy('created_at').execute();
-    return rows.map(toView);
+    return rows.map(toActionView);
   }
 
   private approvalProblem(row: ActionRow, approver: string, actionHash: string): Refusal | undefined {
@@ -445,7 +445,7 @@ export class ActionService {
   }
 
   private async view(db: Db, actionId: string): Promise<ActionView> {
-    return toView(await this.requireAction(db, actionId));
+    return toActionView(await this.requireAction(db, actionId));
   }
 }
 
@@ -458,7 +458,7 @@ interface Refusal {
 type ActionRow = Selectable<Database['actions']>;
 
 function toRecord(row: ActionRow): ActionRecord {
-  const view = toView(row);
+  const view = toActionView(row);
   return {
     id: view.id,
     caseId: view.caseId,
@@ -472,7 +472,8 @@ function toRecord(row: ActionRow): ActionRecord {
   };
 }
 
-function toView(row: ActionRow): ActionView {
+/** The one mapping from a stored action row to its view (the API's read models use it too). */
+export function toActionView(row: ActionRow): ActionView {
   return {
     id: row.id,
     caseId: row.case_id,

@@ -5,7 +5,7 @@
  * every step is ledgered.
  */
 export { createKernel, type Kernel, type KernelOptions } from './kernel.ts';
-export { ActionService, EXECUTE_JOB, principalKey, type ActionView, type Principal, type Proposal, type ProposalContext, type Origin, type TenantFacts } from './actions-service.ts';
+export { ActionService, EXECUTE_JOB, principalKey, toActionView, type ActionView, type Principal, type Proposal, type ProposalContext, type Origin, type TenantFacts } from './actions-service.ts';
 export { CaseService, CASE_TYPES, type CaseView, type ClosureCriterion, type CriterionResult, type NewCase } from './cases.ts';
 export { IncidentService, INCIDENT_EXPIRY_JOB, type Incident, type Declaration, type IncidentScope } from './incidents.ts';
 export { GrantService, type IssuedGrant, type GrantScope } from './grants.ts';

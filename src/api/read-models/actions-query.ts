@@ -1,6 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { ActionView, Origin } from '../../kernel/index.ts';
-import type { PolicyDecision } from '../../policy/index.ts';
+import { toActionView, type ActionView } from '../../kernel/index.ts';
 import type { Database, Db } from '../../store/index.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 
@@ -69,26 +68,4 @@ export async function awaitingApproval(db: Db, filter: { tenant?: string; limit:
   return { items: await withApprovals(db, items, now), next: rows.length > filter.limit && last ? encodeCursor([last.created_at, last.id]) : null };
 }
 
-export function toActionView(row: ActionRow): ActionView {
-  return {
-    id: row.id,
-    caseId: row.case_id,
-    tenant: row.tenant,
-    type: row.type,
-    target: { type: row.target_kind, id: row.target_id },
-    params: JSON.parse(row.params) as Record<string, unknown>,
-    actionHash: row.action_hash,
-    origin: row.origin as Origin,
-    principal: row.principal,
-    decision: row.decision as PolicyDecision['decision'],
-    policies: JSON.parse(row.policies) as string[],
-    policyVersion: row.policy_version,
-    explanation: row.explanation,
-    status: row.status,
-    approvalsRequired: row.approvals_required,
-    rollbackOf: row.rollback_of,
-    result: row.result ? (JSON.parse(row.result) as unknown) : null,
-    undo: row.undo ? (JSON.parse(row.undo) as Record<string, unknown>) : null,
-    error: row.error,
-  };
-}
+export { toActionView };
